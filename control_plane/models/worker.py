@@ -29,6 +29,9 @@ class Worker(Base):
     last_heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The etag of the routing table the worker last reported serving.
     table_etag: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: When the worker was last known to serve the current table: the table's generation time
+    #: for a push it acknowledged, the heartbeat's time when it reported the current etag.
+    table_synced_at: Mapped[datetime | None] = mapped_column(default=None)
 
     base_model: Mapped[BaseModel] = relationship(lazy="raise")
 

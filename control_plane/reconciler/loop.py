@@ -120,7 +120,7 @@ class Reconciler:
         await asyncio.gather(*(self._act(task) for task in tasks))
         pushes, again = await asyncio.to_thread(self._record, plans, tasks, summary)
         results = await asyncio.gather(*(self._push(url, table) for _, url, table in pushes))
-        pushed = [(worker_id, table.etag) for (worker_id, _, table), ok in zip(pushes, results) if ok]
+        pushed = [(worker_id, table) for (worker_id, _, table), ok in zip(pushes, results) if ok]
         if pushed:
             await asyncio.to_thread(self._record_pushes, pushed)
         summary.pushed = len(pushed)
@@ -267,12 +267,14 @@ class Reconciler:
             return False
         return True
 
-    def _record_pushes(self, pushed: list[tuple[int, str]]) -> None:
+    def _record_pushes(self, pushed: list[tuple[int, RoutingTable]]) -> None:
+        """The worker acknowledged the table: it serves every revision ready when it was built."""
         with unit_of_work(self.session_factory) as session:
-            for worker_id, etag in pushed:
+            for worker_id, table in pushed:
                 worker = session.get(Worker, worker_id)
                 if worker is not None:
-                    worker.table_etag = etag
+                    worker.table_etag = table.etag
+                    worker.table_synced_at = table.generated_at
 
 
 def _held_everywhere(base: BaseModelPlan, by_worker: dict[int, WorkerTask], version_id: int) -> bool:

@@ -13,6 +13,7 @@ from control_plane.models import Adapter, Route, RouteRevision
 from control_plane.routes.repository import RouteRepository
 from control_plane.routes.schemas import Arm, RevisionOut, RollbackRequest, RouteOut, SplitRequest, SplitResult
 from control_plane.routes.service import RouteService
+from control_plane.workers.repository import WorkerRepository
 
 router = APIRouter(prefix="/v1/adapters/{tenant}/{adapter}/routes", tags=["routes"])
 
@@ -36,13 +37,17 @@ def route_out(session: Session, adapter: Adapter, route: Route) -> RouteOut:
     repository = RouteRepository(session)
     current = repository.latest_revision(route)
     ready = repository.latest_ready_number(route)
+    waiting_for: list[str] = []
+    if current is not None and ready == current.number and current.ready_at is not None:
+        waiting_for = WorkerRepository(session).unsynced(adapter.base_model_id, current.ready_at)
     return RouteOut(
         id=route.id,
         name=route.name,
         adapter=f"{adapter.tenant.name}/{adapter.name}",
         current=revision_out(adapter, current) if current else None,
         ready_revision=ready,
-        ready=current is not None and ready == current.number,
+        ready=current is not None and ready == current.number and not waiting_for,
+        unsynced_workers=waiting_for,
     )
 
 

@@ -27,7 +27,15 @@ class RouteOut(BaseModel):
     adapter: str
     current: RevisionOut | None = Field(description="The newest revision")
     ready_revision: int | None = Field(description="The newest revision every worker can serve")
-    ready: bool = Field(description="True when the newest revision is ready (what --wait waits for)")
+    ready: bool = Field(
+        description="True when the newest revision is ready and every live worker serves a routing table "
+        "that includes it (what --wait waits for)"
+    )
+    unsynced_workers: list[str] = Field(
+        default_factory=list,
+        description="Live workers that have loaded the ready revision's versions but not yet confirmed "
+        "the routing table that routes to it",
+    )
 
 
 class SplitRequest(BaseModel):

@@ -30,8 +30,11 @@ def register(body: RegisterRequest, principal: PrincipalDep, session: SessionDep
 @router.post("/{worker_id}/heartbeat", response_model=HeartbeatResponse)
 def heartbeat(worker_id: int, body: Heartbeat, principal: PrincipalDep, session: SessionDep):
     """Report what the worker's engine holds and its per-version counts (worker token)."""
-    worker = WorkerService(session).heartbeat(principal, worker_id, body)
-    return HeartbeatResponse(table_etag=build_routing_table(session, worker.base_model).etag)
+    service = WorkerService(session)
+    worker = service.heartbeat(principal, worker_id, body)
+    table = build_routing_table(session, worker.base_model)
+    service.note_table(worker, body.table_etag, table)
+    return HeartbeatResponse(table_etag=table.etag)
 
 
 @router.get("/routing-table", response_model=RoutingTable)

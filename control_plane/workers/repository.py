@@ -42,6 +42,18 @@ class WorkerRepository:
         self.session.flush()
         return worker
 
+    def unsynced(self, base_model_id: int, since: datetime) -> list[str]:
+        """Live workers of a base model not yet known to serve a routing table written at or
+        after `since`: the workers a route revision that became ready then still waits for."""
+        return list(
+            self.session.scalars(
+                select(Worker.name)
+                .where(Worker.base_model_id == base_model_id, Worker.state == "live")
+                .where((Worker.table_synced_at.is_(None)) | (Worker.table_synced_at < since))
+                .order_by(Worker.name)
+            )
+        )
+
     def mark_lost(self, silent_since: datetime) -> list[str]:
         """Mark live workers whose last heartbeat is older than `silent_since` lost; their names."""
         lost = list(

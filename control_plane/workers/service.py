@@ -9,7 +9,7 @@ from control_plane.base_models.service import BaseModelService
 from control_plane.kit.auth import Principal
 from control_plane.models import Worker, WorkerVersion
 from control_plane.models.base import utcnow
-from control_plane.workers.protocol import Heartbeat, RegisterRequest, VersionCounters
+from control_plane.workers.protocol import Heartbeat, RegisterRequest, RoutingTable, VersionCounters
 from control_plane.workers.repository import WorkerRepository, WorkerVersionRepository
 
 COUNTER_FIELDS = ("requests", "errors", "latency_seconds_sum", "prompt_tokens", "completion_tokens")
@@ -50,6 +50,7 @@ class WorkerService:
             "state": "live",
             "last_heartbeat_at": now,
             "table_etag": None,
+            "table_synced_at": None,
         }
         if worker is None:
             worker = self.workers.add(Worker(name=request.name, registered_at=now, **fields))
@@ -64,6 +65,12 @@ class WorkerService:
                 row.reported = {}
         self.session.flush()
         return self.workers.get(worker.id)
+
+    @staticmethod
+    def note_table(worker: Worker, reported_etag: str | None, current: RoutingTable) -> None:
+        """A worker reporting the current table's etag serves every revision ready until now."""
+        if reported_etag is not None and reported_etag == current.etag:
+            worker.table_synced_at = utcnow()
 
     def heartbeat(self, principal: Principal, worker_id: int, beat: Heartbeat) -> Worker:
         principal.require_worker()

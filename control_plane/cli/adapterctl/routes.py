@@ -173,13 +173,41 @@ def wait_until_ready(client: ApiClient, adapter: AdapterRef, route: str, timeout
             return
         if time.monotonic() >= deadline:
             raise CliError(
-                f"{target} was not ready after {_seconds(timeout)}: the workers have not loaded its versions yet",
+                f"{target} was not ready after {_seconds(timeout)}: {_blockers(client, adapter, found)}",
                 hint=f"see 'adapterctl status {adapter}'; the new revision is recorded and stays in effect",
             )
         if not announced:
             output.note(f"waiting for the workers to serve {target} (up to {_seconds(timeout)})…")
             announced = True
         time.sleep(POLL_INTERVAL)
+
+
+def _blockers(client: ApiClient, adapter: AdapterRef, route: dict[str, Any]) -> str:
+    """What keeps a route's newest revision from being ready, naming workers and errors, from
+    the adapter's status (a generic reason if that cannot be read)."""
+    wanted = {arm["name"] for arm in (route.get("current") or {}).get("arms", []) if arm.get("weight")}
+    reasons = []
+    try:
+        status: dict[str, Any] = client.get(adapter_path(adapter.tenant, adapter.adapter, "status"))
+    except CliError:  # the reasons below are a courtesy: the timeout is the error
+        status = {}
+    for name, why in sorted((status.get("unplaced") or {}).items()):
+        if name in wanted:
+            reasons.append(f"{name} is not placed on any worker ({why})")
+    for worker in status.get("workers") or []:
+        if worker.get("state") != "live":
+            continue
+        for held in worker.get("versions") or []:
+            if held.get("version") not in wanted or held.get("state") == "loaded":
+                continue
+            if held.get("error"):
+                reasons.append(f"worker {worker['name']} failed to load {held['version']}: {held['error']}")
+            else:
+                reasons.append(f"worker {worker['name']} has not loaded {held['version']} yet ({held.get('state')})")
+    unsynced = route.get("unsynced_workers") or []
+    if unsynced:
+        reasons.append(f"worker(s) {', '.join(unsynced)} have not confirmed the new routing table yet")
+    return "; ".join(reasons) or "the workers have not loaded its versions yet"
 
 
 def _seconds(duration: timedelta) -> str:

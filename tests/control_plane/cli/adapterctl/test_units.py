@@ -66,11 +66,16 @@ BOT = AdapterRef("acme", "bot")
 class Route:
     """A stand-in for the control plane's route endpoint: answers from a script."""
 
-    def __init__(self, *answers: dict[str, Any]) -> None:
+    def __init__(self, *answers: dict[str, Any], status: dict[str, Any] | None = None) -> None:
         self.answers = list(answers)
+        self.status = status
         self.calls = 0
 
     def get(self, path: str) -> dict[str, Any]:
+        if path == "/v1/adapters/acme/bot/status":
+            if self.status is None:
+                raise CliError("no status here")
+            return self.status
         assert path == "/v1/adapters/acme/bot/routes/staging"
         self.calls += 1
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
@@ -95,6 +100,29 @@ def test_wait_takes_a_route_without_readiness_as_ready(capsys: pytest.CaptureFix
 
 def test_wait_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(routes, "POLL_INTERVAL", 0.01)
-    with pytest.raises(CliError, match=r"acme/bot@staging was not ready after 0.05s") as failure:
+    with pytest.raises(CliError, match=r"acme/bot@staging was not ready after 0.05s: the workers have not loaded") as failure:
         routes.wait_until_ready(Route({"ready": False}), BOT, "staging", timedelta(seconds=0.05))  # type: ignore[arg-type]
     assert failure.value.hint == "see 'adapterctl status acme/bot'; the new revision is recorded and stays in effect"
+
+
+def test_wait_timeout_names_the_workers_and_errors_that_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(routes, "POLL_INTERVAL", 0.01)
+    arms = [{"name": "acme/bot:v1", "weight": 90}, {"name": "acme/bot:v2", "weight": 10}, {"name": "acme/bot:v3", "weight": 0}]
+    status = {
+        "unplaced": {"acme/bot:v3": "rank 64 exceeds every worker's max_lora_rank", "other/x:v1": "full"},
+        "workers": [
+            {"name": "w1", "state": "live", "versions": [
+                {"version": "acme/bot:v1", "state": "loaded", "error": None},
+                {"version": "acme/bot:v2", "state": "failed", "error": "422 rank 16 above max 8"},
+            ]},
+            {"name": "w2", "state": "live", "versions": [{"version": "acme/bot:v2", "state": "loading", "error": None}]},
+            {"name": "w3", "state": "lost", "versions": [{"version": "acme/bot:v2", "state": "failed", "error": "gone"}]},
+        ],
+    }
+    route = Route({"ready": False, "current": {"arms": arms}, "unsynced_workers": ["w4"]}, status=status)
+    with pytest.raises(CliError) as failure:
+        routes.wait_until_ready(route, BOT, "staging", timedelta(seconds=0.05))  # type: ignore[arg-type]
+    assert str(failure.value) == (
+        "acme/bot@staging was not ready after 0.05s: worker w1 failed to load acme/bot:v2: 422 rank 16 above max 8; "
+        "worker w2 has not loaded acme/bot:v2 yet (loading); worker(s) w4 have not confirmed the new routing table yet"
+    )
