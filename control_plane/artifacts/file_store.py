@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from control_plane.artifacts.store import ArtifactStore, StoredFile, check_key
-from control_plane.kit.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
+from control_plane.artifacts.store import ArtifactStore, StoredFile, check_key, refuse_replacement
+from control_plane.kit.errors import InvalidInput, NotFound, StoreUnavailable
 
 #: Names of in-flight writes; `list` skips them so a reader never sees half a file.
 TEMP_PREFIX = ".adapterplane-tmp-"
@@ -29,11 +29,7 @@ class FileStore(ArtifactStore):
         size = source.stat().st_size
         if target.exists():
             existing = target.stat().st_size
-            if existing != size:
-                raise Conflict(
-                    f"artifact {key!r} already exists with {existing} bytes; refusing to replace it "
-                    f"with {size} bytes (artifacts are immutable)"
-                )
+            refuse_replacement(key, existing, size)
             return
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from control_plane.artifacts.store import ArtifactStore, StoredFile, check_key
-from control_plane.kit.errors import AdapterplaneError, Conflict, InvalidInput, NotFound, StoreUnavailable
+from control_plane.artifacts.store import ArtifactStore, StoredFile, check_key, refuse_replacement
+from control_plane.kit.errors import AdapterplaneError, InvalidInput, NotFound, StoreUnavailable
 
 CLIENT_CONFIG = Config(
     connect_timeout=2,
@@ -58,11 +58,7 @@ class S3Store(ArtifactStore):
             if not isinstance(error, NotFound):
                 raise error from exc
         else:
-            if existing != size:
-                raise Conflict(
-                    f"artifact {key!r} already exists with {existing} bytes; refusing to replace it "
-                    f"with {size} bytes (artifacts are immutable)"
-                )
+            refuse_replacement(key, existing, size)
             return
         try:
             self._client.upload_file(str(source), self.bucket, object_key, Config=TRANSFER_CONFIG)

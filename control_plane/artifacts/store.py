@@ -12,7 +12,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from control_plane.kit.errors import InvalidInput
+from control_plane.kit.errors import Conflict, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,16 @@ def check_key(key: str) -> str:
     ):
         raise InvalidInput(f"invalid artifact path {key!r}")
     return key
+
+
+def refuse_replacement(key: str, existing: int, size: int) -> None:
+    """An artifact key is written once: the same key with another size is a Conflict (the same
+    size is the same content, since keys are content-addressed)."""
+    if existing != size:
+        raise Conflict(
+            f"artifact {key!r} already exists with {existing} bytes; refusing to replace it "
+            f"with {size} bytes (artifacts are immutable)"
+        )
 
 
 def version_prefix(tenant: str, adapter: str, artifact_digest: str) -> str:

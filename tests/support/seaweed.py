@@ -17,6 +17,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tests.support.server import stop_process
+
 ACCESS_KEY = "adapterplane-test"
 SECRET_KEY = "adapterplane-test-secret-0123456789"
 BUCKET = "adapterplane-test"
@@ -118,12 +120,7 @@ def running_seaweedfs(workdir: Path) -> Iterator[S3Server]:
         _create_bucket_when_ready(server, process, log_path)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _create_bucket_when_ready(server: S3Server, process: subprocess.Popen[bytes], log_path: Path) -> None:

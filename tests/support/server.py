@@ -97,11 +97,7 @@ def running_control_plane(
         wait_ready(plane)
         yield plane
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def wait_ready(plane: ControlPlane, timeout: float = 60) -> None:
@@ -116,3 +112,13 @@ def wait_ready(plane: ControlPlane, timeout: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"control plane not ready after {timeout}s:\n{plane.log()}")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a server the tests started; kill it if it has not exited within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
